@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs what building and testing berth needs on Debian 12, as root.
 # Idempotent and quiet when everything is already present.
-# Usage: deps.sh [build|cross|test|qemu|bench|cjson=DIR|busybox=DIR|kernel=DIR]...
+# Usage: deps.sh [build|cross|test|qemu|bench|cjson=DIR|busybox=DIR|kernel=DIR|vmtools=DIR]...
 set -eu
 
 host_pkgs_build="gcc make pkg-config dpkg-dev kconfig-frontends libarchive-dev libmbedtls-dev \
@@ -12,6 +12,13 @@ cross_pkgs="gcc-aarch64-linux-gnu libc6-dev-arm64-cross"
 test_pkgs="busybox-static zstd gzip xz-utils iproute2 nftables qemu-user-static skopeo umoci"
 qemu_pkgs="qemu-system-arm"
 bench_pkgs="crun runc umoci hyperfine"
+# Debian's arm64 ip, nft and dynamic busybox (its sh looks commands up in PATH;
+# busybox-static's sh runs its own applets first) and every library they may
+# load, for the qemu board's initramfs (qemu/run.sh copies only those needed).
+vmtools_pkgs="busybox iproute2 nftables libnftables1 libnftnl11 libmnl0 libjansson4 libgmp10 \
+ libedit2 libbsd0 libmd0 libtinfo6 libxtables12 libc6 libbpf1 libelf1 zlib1g libselinux1 \
+ libpcre2-8-0 libcap2 libdb5.3 libtirpc3 libgssapi-krb5-2 libkrb5-3 libk5crypto3 \
+ libcom-err2 libkrb5support0 libkeyutils1 libssl3"
 
 updated=no
 missing() {
@@ -128,8 +135,28 @@ fetch_kernel() {
 	pkg=$(apt-cache depends linux-image-arm64:arm64 | sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1)
 	[ -n "$pkg" ] || { echo "deps: cannot find the current arm64 kernel package" >&2; exit 1; }
 	echo "deps: fetching ${pkg%:arm64}:arm64"
+	rm -f "$1"/linux-image-*.deb
 	fetch_deb "${pkg%:arm64}:arm64" "$1" "$1/kernel.tmp"
+	rm -f "$1"/linux-image-*.deb
 	rm -rf "$1/kernel" && mv "$1/kernel.tmp" "$1/kernel"
+}
+
+# $vmtools_pkgs for arm64, all unpacked into one tree $1/vmtools.
+fetch_vmtools() {
+	[ -x "$1/vmtools/usr/sbin/nft" ] && [ -x "$1/vmtools/bin/busybox" ] && return 0
+	ensure_arch arm64
+	echo "deps: fetching arm64 ip, nft and sh for the VM"
+	apt-cache show nftables:arm64 >/dev/null 2>&1 || { updated=no; apt_update; }
+	rm -rf "$1/vmtools.debs" "$1/vmtools.tmp" && mkdir -p "$1/vmtools.debs" "$1/vmtools.tmp"
+	pkgs=""
+	for p in $vmtools_pkgs; do pkgs="$pkgs $p:arm64"; done
+	# shellcheck disable=SC2086
+	(cd "$1/vmtools.debs" && apt-get download -qq $pkgs >/dev/null 2>&1) || {
+		echo "deps: apt-get download of the VM tools failed" >&2
+		exit 1
+	}
+	for f in "$1"/vmtools.debs/*.deb; do dpkg-deb -x "$f" "$1/vmtools.tmp"; done
+	rm -rf "$1/vmtools" "$1/vmtools.debs" && mv "$1/vmtools.tmp" "$1/vmtools"
 }
 
 [ $# -gt 0 ] || set -- build
@@ -143,6 +170,7 @@ for what in "$@"; do
 	cjson=*) fetch_cjson "${what#cjson=}" ;;
 	busybox=*) fetch_busybox "${what#busybox=}" ;;
 	kernel=*) fetch_kernel "${what#kernel=}" ;;
+	vmtools=*) fetch_vmtools "${what#vmtools=}" ;;
 	*) echo "deps: unknown group $what" >&2; exit 2 ;;
 	esac
 done
