@@ -40,6 +40,7 @@ stage() {
 
 stage unit make --no-print-directory unit
 stage sanitize make --no-print-directory sanitize
+stage images sh -c 'make --no-print-directory images && sh rootfs/check.sh build/images'
 stage integration make --no-print-directory integration
 stage qemu-arm64 make --no-print-directory qemu-test
 
