@@ -31,8 +31,8 @@ CC := x86_64-linux-gnu-gcc
 DEPS_GROUP := cross
 endif
 
-CFLAGS ?= -O2
-CFLAGS += -std=gnu11 -Wall -Wextra -Werror -g0 -ffunction-sections -fdata-sections
+OPT ?= -O2
+CFLAGS := $(OPT) -std=gnu11 -Wall -Wextra -Werror -ffunction-sections -fdata-sections
 CPPFLAGS += -Iruntime -I$(CJSON_DIR) -include $(AUTOCONF) -D_GNU_SOURCE
 LIBS := -larchive -lacl -llzma -lzstd -llz4 -lbz2 -lz -lnettle -lmbedtls -lmbedx509 -lmbedcrypto
 LDFLAGS_STATIC := -static -s -Wl,--gc-sections
@@ -46,7 +46,7 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/*_test.c))
 OBJS = $(patsubst %.c,$(1)/obj/%.o,$(2))
 
 .PHONY: all deps config defconfig olddefconfig menuconfig size sanitize unit \
-	images integration qemu-test qemu-shell test demo clean
+	unit-bins images integration qemu-test qemu-shell test demo clean
 
 all: $(B)/berth
 
@@ -79,8 +79,10 @@ menuconfig: .config
 	@command -v kconfig-mconf >/dev/null || { echo "kconfig-mconf is not installed (apt-get install kconfig-frontends)"; exit 1; }
 	@kconfig-mconf kconfig/Kconfig
 
+# olddefconfig first: silentoldconfig would stop to ask about new symbols.
 $(AUTOCONF): .config kconfig/Kconfig
 	@mkdir -p $(CONFIG_DIR)/include/config
+	@kconfig-conf --olddefconfig kconfig/Kconfig >/dev/null
 	@cd $(CONFIG_DIR) && KCONFIG_CONFIG=../../.config KCONFIG_AUTOCONFIG=auto.conf \
 		KCONFIG_AUTOHEADER=autoconf.h KCONFIG_TRISTATE=tristate.conf \
 		kconfig-conf -s --silentoldconfig ../../kconfig/Kconfig
@@ -116,9 +118,12 @@ size:
 
 # ---- tests -----------------------------------------------------------------
 
-T := build/test-$(HOST_ARCH)
+# Unit tests: host binaries, or static arm64 ones (ARCH=arm64) that the
+# emulated board runs, so the cgroup v2 and arm64 paths are unit-tested too.
+T := build/test-$(ARCH)
+UNIT_LDFLAGS := $(if $(filter $(ARCH),$(HOST_ARCH)),,-static)
 $(T)/%_test: tests/unit/%_test.c tests/unit/harness.h $(call OBJS,$(T),$(LIB_SRCS)) $(T)/obj/cjson.o $(T)/obj/boards.o
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(filter %.o,$^) $(LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(UNIT_LDFLAGS) -o $@ $< $(filter %.o,$^) $(LIBS)
 
 $(T)/obj/%.o: %.c $(HEADERS) $(AUTOCONF) $(CJSON_DIR)/cJSON.c
 	@mkdir -p $(dir $@)
@@ -140,9 +145,11 @@ UNIT_BINS = $(patsubst tests/unit/%_test.c,$(1)/%_test,$(UNIT_SRCS))
 unit: $(call UNIT_BINS,$(T))
 	@sh tests/run-unit.sh $^
 
+unit-bins: $(call UNIT_BINS,$(T))
+
 sanitize:
 	@$(MAKE) --no-print-directory unit T=build/sanitize \
-		CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all"
+		OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all"
 
 images: $(B)/berth
 	@$(DEPS) test
@@ -156,7 +163,7 @@ integration: $(B)/berth images
 qemu-test qemu-shell:
 	@$(DEPS) cross qemu test
 	@$(MAKE) --no-print-directory ARCH=arm64 build/arm64/berth
-	@$(MAKE) --no-print-directory ARCH=arm64 images
+	@$(MAKE) --no-print-directory ARCH=arm64 images unit-bins
 	@sh qemu/run.sh $(if $(filter qemu-shell,$@),shell,test)
 
 test:

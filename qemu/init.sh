@@ -105,17 +105,36 @@ stream() { # LOG CMD...
 	return "$(cat /tmp/suite.rc)"
 }
 
+# The arm64 unit tests, then the integration suite; one summary line.
 suite() {
 	if [ -f /etc/berth-vm/cmd ]; then
 		echo "init: running /etc/berth-vm/cmd (BERTH_VM_CMD) instead of the suite"
 		if /bin/sh -x /etc/berth-vm/cmd; then echo "1 passed, 0 failed"; else echo "0 passed, 1 failed"; return 1; fi
-	elif [ -f /tests/integration/run.sh ]; then
-		cd / && BERTH=/usr/bin/berth BERTH_IMAGES=/images TESTS_DIR=/tests /bin/sh /tests/integration/run.sh
-	else
+		return 0
+	fi
+	if [ ! -f /tests/integration/run.sh ]; then
 		echo "init: /tests/integration/run.sh is missing from the initramfs"
 		echo "0 passed, 1 failed"
 		return 1
 	fi
+	cd / || return 1
+	/bin/sh /tests/run-unit.sh /tests/unit-bin/*_test >/tmp/unit.log 2>&1
+	sed 's/^\([0-9]* passed, [0-9]* failed\)/unit: \1/' /tmp/unit.log
+	BERTH=/usr/bin/berth BERTH_IMAGES=/images TESTS_DIR=/tests /bin/sh /tests/integration/run.sh \
+		>/tmp/integration.log 2>&1
+	rc=$?
+	sed 's/^\([0-9]* passed, [0-9]* failed\)/integration: \1/' /tmp/integration.log
+	up=$(grep -E '^[0-9]+ passed, [0-9]+ failed' /tmp/unit.log | tail -n 1)
+	it=$(grep -E '^[0-9]+ passed, [0-9]+ failed' /tmp/integration.log | tail -n 1)
+	[ -n "$up" ] || up="0 passed, 1 failed"
+	[ -n "$it" ] || it="0 passed, 1 failed, 0 skipped"
+	p=$((${up%% passed*} + ${it%% passed*}))
+	uf=${up#*passed, } itf=${it#*passed, }
+	f=$((${uf%% failed*} + ${itf%% failed*}))
+	s=0
+	case $it in *skipped*) s=${it#*failed, } && s=${s%% skipped*} ;; esac
+	echo "$p passed, $f failed, $s skipped"
+	[ "$f" = 0 ]
 }
 
 run_tests() {

@@ -113,8 +113,13 @@ build_initrd() {
 	echo berth-vm >"$d/etc/hostname"
 	printf '127.0.0.1\tlocalhost berth-vm\n::1\tlocalhost\n' >"$d/etc/hosts"
 	[ -z "${BERTH_VM_CMD:-}" ] || printf '%s\n' "$BERTH_VM_CMD" >"$d/etc/berth-vm/cmd"
-	# The tests (sh, task definitions, data; not the C unit tests), examples.
+	# The tests (sh, task definitions, data), the static arm64 unit test
+	# binaries (make ARCH=arm64 unit-bins), examples.
 	(cd "$root/tests" && tar --exclude=./unit -cf - .) | tar -xf - -C "$d/tests"
+	mkdir -p "$d/tests/unit-bin"
+	for t in "$root"/build/test-arm64/*_test; do
+		[ -f "$t" ] && cp "$t" "$d/tests/unit-bin/"
+	done
 	[ ! -d "$root/examples" ] || cp -a "$root/examples" "$d/examples"
 	# The arm64 images, laid out as on the host (BERTH_IMAGES=/images).
 	cp "$images"/arm64/*.tar "$d/images/arm64/"
