@@ -45,6 +45,8 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/*_test.c))
 
 OBJS = $(patsubst %.c,$(1)/obj/%.o,$(2))
 
+.SECONDARY:
+
 .PHONY: all deps config defconfig olddefconfig menuconfig size sanitize unit \
 	unit-bins images integration qemu-test qemu-shell test demo clean
 
