@@ -143,11 +143,16 @@ $(T)/obj/boards.o: $(T)/gen/boards.c $(AUTOCONF)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 UNIT_BINS = $(patsubst tests/unit/%_test.c,$(1)/%_test,$(UNIT_SRCS))
+# Tests that build layers with libarchive's writer stay on the host: a static
+# link of the writer drags in xar -> libxml2 -> ICU. The VM still extracts
+# every layer kind and the hostile corpus through the integration tests.
+UNIT_HOST_ONLY := image_extract_test
+ARM64_UNIT_BINS = $(filter-out $(addprefix $(1)/,$(UNIT_HOST_ONLY)),$(call UNIT_BINS,$(1)))
 
 unit: $(call UNIT_BINS,$(T))
 	@sh tests/run-unit.sh $^
 
-unit-bins: $(call UNIT_BINS,$(T))
+unit-bins: $(call ARM64_UNIT_BINS,$(T))
 
 sanitize:
 	@$(MAKE) --no-print-directory unit T=build/sanitize \
