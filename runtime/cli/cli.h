@@ -20,5 +20,6 @@ int cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((forma
 /* Each verb: argv[0] is the verb name; returns the exit code. */
 int cmd_validate(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_board(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_image(int argc, char **argv, struct cli_ctx *ctx);
 
 #endif

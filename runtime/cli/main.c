@@ -24,6 +24,7 @@ struct verb {
 static const struct verb verbs[] = {
 	{ "validate", cmd_validate, "check task definition files against the board" },
 	{ "board", cmd_board, "show the board, its usable capacity and kernel features" },
+	{ "image", cmd_image, "load, list, inspect, resolve and remove images (offline)" },
 };
 
 /* Feature symbols as Kconfig names them, so `--version` tells exactly what a
