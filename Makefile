@@ -48,7 +48,7 @@ OBJS = $(patsubst %.c,$(1)/obj/%.o,$(2))
 .SECONDARY:
 
 .PHONY: all deps config defconfig olddefconfig menuconfig size sanitize unit \
-	unit-bins images integration qemu-test qemu-shell test demo clean
+	unit-bins images integration qemu-test lint qemu-shell test demo clean
 
 all: $(B)/berth
 
@@ -176,6 +176,10 @@ qemu-test qemu-shell:
 test:
 	@$(DEPS) build cross test qemu cjson=build
 	@sh tests/run-all.sh
+
+lint: $(AUTOCONF) $(CJSON_DIR)/cJSON.c
+	@$(DEPS) lint
+	@sh tests/lint.sh
 
 demo: $(B)/berth
 	@sh examples/demo.sh $(B)/berth

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs what building and testing berth needs on Debian 12, as root.
 # Idempotent and quiet when everything is already present.
-# Usage: deps.sh [build|cross|test|qemu|bench|cjson=DIR|busybox=DIR|kernel=DIR|vmtools=DIR]...
+# Usage: deps.sh [build|cross|test|qemu|bench|lint|cjson=DIR|busybox=DIR|kernel=DIR|vmtools=DIR]...
 set -eu
 
 host_pkgs_build="gcc make pkg-config dpkg-dev kconfig-frontends libarchive-dev libmbedtls-dev \
@@ -167,6 +167,7 @@ for what in "$@"; do
 	test) install $test_pkgs ;;
 	qemu) ensure_arm64_arch; install $qemu_pkgs ;;
 	bench) install $bench_pkgs ;;
+	lint) install cppcheck clang-tidy ;;
 	cjson=*) fetch_cjson "${what#cjson=}" ;;
 	busybox=*) fetch_busybox "${what#busybox=}" ;;
 	kernel=*) fetch_kernel "${what#kernel=}" ;;

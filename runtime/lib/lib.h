@@ -54,8 +54,14 @@ void cleanup_cjsonp(cJSON **j);
 #define _cleanup_cjson_ __attribute__((cleanup(cleanup_cjsonp)))
 
 /* Hand ownership out of a cleanup variable. */
+#ifdef __CPPCHECK__
+/* cppcheck does not follow statement expressions. */
+#define steal_ptr(p) (p)
+#define steal_fd(fd) (fd)
+#else
 #define steal_ptr(p) ({ __typeof__(p) tmp_ = (p); (p) = NULL; tmp_; })
 #define steal_fd(fd) ({ int tmp_ = (fd); (fd) = -1; tmp_; })
+#endif
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
