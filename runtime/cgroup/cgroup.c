@@ -217,8 +217,15 @@ static int make_parents(struct task_cgroup *tc, struct berr *err)
 	for (size_t i = 0; i < tc->nhier; i++) {
 		_cleanup_free_ char *dir = str_printf(err, "%s/%s", tc->hier[i].mount, tc->parent);
 
-		if (!dir || (cg_mkdir(dir, err) < 0 && err->code != EEXIST))
+		if (!dir)
 			return -1;
+		/* The shared parent usually exists: not an error, and no message
+		 * may linger in err for a caller to misread. */
+		if (cg_mkdir(dir, err) < 0) {
+			if (err->code != EEXIST)
+				return -1;
+			berr_clear(err);
+		}
 	}
 	return tc->ops->prepare_parent(tc, err);
 }

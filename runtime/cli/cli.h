@@ -21,5 +21,11 @@ int cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((forma
 int cmd_validate(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_board(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_image(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_init(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_run(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_ps(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_describe(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_stop(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_rm(int argc, char **argv, struct cli_ctx *ctx);
 
 #endif

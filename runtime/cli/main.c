@@ -25,6 +25,12 @@ static const struct verb verbs[] = {
 	{ "validate", cmd_validate, "check task definition files against the board" },
 	{ "board", cmd_board, "show the board, its usable capacity and kernel features" },
 	{ "image", cmd_image, "load, list, inspect, resolve and remove images (offline)" },
+	{ "init", cmd_init, "PID 1 inside a container (initProcessEnabled; run by berth itself)" },
+	{ "run", cmd_run, "run a task definition (foreground, or --detach)" },
+	{ "ps", cmd_ps, "list tasks (-a: the stopped ones too)" },
+	{ "describe", cmd_describe, "show a task as ECS DescribeTasks does" },
+	{ "stop", cmd_stop, "stop tasks gracefully (SIGTERM, stopTimeout, SIGKILL)" },
+	{ "rm", cmd_rm, "remove stopped tasks (-f: stop them first)" },
 };
 
 /* Feature symbols as Kconfig names them, so `--version` tells exactly what a
