@@ -49,7 +49,7 @@ static char *read_at(const char *root, const char *path)
 
 	if (!board_path(full, sizeof(full), root, path))
 		return NULL;
-	text = fs_read_file(full, 64 * 1024, NULL, &err);
+	text = fs_read_file(full, BOARD_FILE_MAX, NULL, &err);
 	if (!text)
 		log_debug("%s", err.msg);
 	return text;

@@ -123,7 +123,7 @@ static int pick_builtin(struct board_draft *d, char *origin, size_t size, struct
 
 static int apply_override(struct board_draft *d, const char *path, struct berr *err)
 {
-	_cleanup_cjson_ cJSON *json = json_parse_file(path, 64 * 1024, err);
+	_cleanup_cjson_ cJSON *json = json_parse_file(path, BOARD_FILE_MAX, err);
 
 	if (!json)
 		return -1;
@@ -145,7 +145,7 @@ static int check_arch(const struct board *b, const char *origin, struct berr *er
 
 static int machine_memory_mib(long *out, struct berr *err)
 {
-	_cleanup_free_ char *text = fs_read_file("/proc/meminfo", 64 * 1024, NULL, err);
+	_cleanup_free_ char *text = fs_read_file("/proc/meminfo", BOARD_FILE_MAX, NULL, err);
 	const char *line;
 	long kib;
 

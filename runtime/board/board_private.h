@@ -4,6 +4,9 @@
 
 #include "board/board.h"
 
+/* The most read of a board.json, /proc or /sys file. */
+#define BOARD_FILE_MAX ((size_t)64 * 1024)
+
 /* A board being assembled from a built-in description and an override. */
 struct board_draft {
 	struct board board;

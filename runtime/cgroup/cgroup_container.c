@@ -87,6 +87,8 @@ int cgroup_stats(struct task_cgroup *tc, const char *container, struct cgroup_st
 {
 	_cleanup_free_ char *dir = NULL;
 
+	/* Filled before anything can fail, so st is never left undefined. */
+	*st = (struct cgroup_stats){ .memory_max = CGROUP_UNLIMITED };
 	if (container && cg_check_container(container, err) < 0)
 		return -1;
 	dir = cg_dir(&tc->hier[0], container, err);
@@ -94,7 +96,6 @@ int cgroup_stats(struct task_cgroup *tc, const char *container, struct cgroup_st
 		return -1;
 	if (!fs_exists(dir))
 		return berr_set(err, ENOENT, "cgroup: %s does not exist", dir);
-	*st = (struct cgroup_stats){ .memory_max = CGROUP_UNLIMITED };
 	return tc->ops->stats(tc, container, st, err);
 }
 

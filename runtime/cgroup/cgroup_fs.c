@@ -13,7 +13,7 @@
 #define CG_WALK_DEPTH 16
 /* An rmdir right after the last process exited can still see it counted. */
 #define CG_RMDIR_TRIES 100
-#define CG_RMDIR_WAIT_NS (10 * 1000 * 1000)
+#define CG_RMDIR_WAIT_NS (10L * 1000 * 1000)
 
 int cg_write(const char *dir, const char *file, const char *value, struct berr *err)
 {

@@ -54,7 +54,7 @@ static int scan_task(struct task_cgroup *tc, int sig, pid_t *seen, struct berr *
 /* 0 when no process is left within wait_ms; 1 when one is (in *left). */
 static int wait_empty(struct task_cgroup *tc, int wait_ms, pid_t *left, struct berr *err)
 {
-	const struct timespec poll = { 0, POLL_MS * 1000 * 1000 };
+	const struct timespec poll = { 0, POLL_MS * 1000L * 1000 };
 
 	for (int waited = 0;; waited += POLL_MS) {
 		if (scan_task(tc, 0, left, err) < 0)

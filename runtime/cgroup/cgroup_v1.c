@@ -9,7 +9,7 @@
 /* memory.limit_in_bytes reads as about 2^63 when unlimited. */
 #define V1_UNLIMITED_FROM (1ULL << 62)
 #define FREEZE_POLLS 50
-#define FREEZE_POLL_NS (5 * 1000 * 1000)
+#define FREEZE_POLL_NS (5L * 1000 * 1000)
 
 static unsigned controllers_in(char *super_opts)
 {

@@ -7,7 +7,7 @@
 #include "cgroup/cgroup_backend.h"
 
 #define FREEZE_POLLS 50
-#define FREEZE_POLL_NS (5 * 1000 * 1000)
+#define FREEZE_POLL_NS (5L * 1000 * 1000)
 
 /* The controllers berth enables for tasks, where the machine has them. */
 static const char *const v2_controllers[] = { "cpu", "memory", "pids" };

@@ -35,7 +35,7 @@ static int descriptor_parse(const cJSON *d, char digest[DIGEST_LEN], uint64_t *s
 	*size = (uint64_t)sz->valuedouble;
 	if (!cJSON_IsString(mt) || strlen(mt->valuestring) >= mt_size)
 		return berr_set(err, 0, "descriptor %.19s…: no media type", digest);
-	strcpy(media_type, mt->valuestring);
+	snprintf(media_type, mt_size, "%s", mt->valuestring);
 	return 0;
 }
 

@@ -83,7 +83,7 @@ int layer_compression_from_media_type(const char *media_type, enum layer_compres
 	for (size_t i = 0; i < ARRAY_SIZE(media_types); i++) {
 		const char *symbol;
 
-		if (strcmp(media_type, media_types[i].name))
+		if (strcmp(media_type, media_types[i].name) != 0)
 			continue;
 		symbol = compression_disabled(media_types[i].comp);
 		if (symbol)

@@ -308,7 +308,7 @@ static int entry_create(struct extract *x, struct archive_entry *e, const char *
 	_cleanup_free_ char *rel = NULL;
 	const char *name;
 	mode_t type = archive_entry_filetype(e);
-	struct meta m;
+	struct meta m = { 0 };
 	int dir_fd;
 
 	if (xpath_clean(raw, &rel, err) < 0 || meta_read(e, &m, err) < 0)

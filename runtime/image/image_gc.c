@@ -28,16 +28,12 @@ static int entry_is_dir(int fd, const struct dirent *e, uint64_t *size)
  * subdirectory (to descend into), or stays NULL when there is none. */
 static int clear_files(int fd, char **subdir, uint64_t *freed, struct berr *err)
 {
-	int copy = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = copy >= 0 ? fdopendir(copy) : NULL;
+	DIR *d = fs_opendir_at(fd, ".");
 	struct dirent *e;
 	int rc = 0;
 
-	if (!d) {
-		if (copy >= 0)
-			close(copy);
+	if (!d)
 		return berr_sys(err, "open directory");
-	}
 	while (rc == 0 && (errno = 0, e = readdir(d))) {
 		uint64_t size;
 		int is_dir;
@@ -84,7 +80,8 @@ static int remove_dir_tree(int dir_fd, const char *name, uint64_t *freed, struct
 	int fd = open_nested(dir_fd, name, NULL, 0), rc = 0;
 
 	while (rc == 0) {
-		char *sub = NULL;
+		/* clear_files may have named a subdirectory before it failed */
+		_cleanup_free_ char *sub = NULL;
 
 		if (fd < 0) {
 			rc = berr_sys(err, "open %s", name);
@@ -101,14 +98,13 @@ static int remove_dir_tree(int dir_fd, const char *name, uint64_t *freed, struct
 				char **bigger = reallocarray(stack, cap * 2 + 16, sizeof(*stack));
 
 				if (!bigger) {
-					free(sub);
 					rc = berr_set(err, ENOMEM, "out of memory");
 					break;
 				}
 				stack = bigger;
 				cap = cap * 2 + 16;
 			}
-			stack[depth++] = sub;
+			stack[depth++] = steal_ptr(sub);
 			fd = open_nested(dir_fd, name, stack, depth);
 			continue;
 		}
@@ -160,14 +156,12 @@ static int clean_one_staging(int staging_fd, const char *name, struct berr *err)
 
 static int remove_index_temps(struct store *st, struct berr *err)
 {
-	_cleanup_close_ int fd = openat(st->dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *d = fs_opendir_at(st->dir_fd, ".");
 	struct dirent *e;
 	int rc = 0;
 
 	if (!d)
 		return berr_sys(err, "open %s", st->dir);
-	fd = -1;
 	while (rc == 0 && (e = readdir(d)))
 		if (str_starts_with(e->d_name, "index.json.tmp.") &&
 		    unlinkat(st->dir_fd, e->d_name, 0) < 0 && errno != ENOENT)
@@ -179,18 +173,12 @@ static int remove_index_temps(struct store *st, struct berr *err)
 int store_clean_staging(struct store *st, struct berr *err)
 {
 	_cleanup_close_ int fd = openat(st->dir_fd, "staging", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_close_ int scan = -1;
-	DIR *d;
+	DIR *d = fd >= 0 ? fs_opendir_at(fd, ".") : NULL;
 	struct dirent *e;
 	int rc = 0;
 
-	if (fd < 0)
-		return berr_sys(err, "open %s/staging", st->dir);
-	scan = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	d = scan >= 0 ? fdopendir(scan) : NULL;
 	if (!d)
 		return berr_sys(err, "open %s/staging", st->dir);
-	scan = -1;
 	while (rc == 0 && (e = readdir(d)))
 		if (e->d_name[0] != '.')
 			rc = clean_one_staging(fd, e->d_name, err);

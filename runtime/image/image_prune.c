@@ -146,14 +146,12 @@ static int sweep_dir(struct store *st, const char *dir, const struct hex_set *ke
 		     uint64_t *freed, struct berr *err)
 {
 	_cleanup_close_ int fd = openat(st->dir_fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_close_ int scan = fd >= 0 ? openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-	DIR *d = scan >= 0 ? fdopendir(scan) : NULL;
+	DIR *d = fd >= 0 ? fs_opendir_at(fd, ".") : NULL;
 	struct dirent *e;
 	int rc = 0;
 
 	if (!d)
 		return berr_sys(err, "open %s/%s", st->dir, dir);
-	scan = -1;
 	while (rc == 0 && (e = readdir(d))) {
 		if (!sha256_hex_valid(e->d_name) || hex_set_has(keep, e->d_name))
 			continue;

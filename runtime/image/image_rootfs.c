@@ -250,32 +250,37 @@ static void layer_dirs_free(struct layer_dirs *l)
 	free(l->dirs);
 }
 
-/* The image's layer dirs, bottom first, each checked to be in the store. */
+/* The dirs of c's layers, bottom first, each checked to be in the store. */
+static int layer_dirs_fill(struct store *st, const struct image_info *info,
+			   const struct store_content *c, struct layer_dirs *out, struct berr *err)
+{
+	out->dirs = calloc(c->nlayers ? c->nlayers : 1, sizeof(*out->dirs));
+	if (!out->dirs)
+		return berr_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < c->nlayers; i++) {
+		struct stat s;
+		char *dir = store_layer_path(st, c->layers[i].diff_id, err);
+
+		if (!dir)
+			return -1;
+		out->dirs[out->count++] = dir;
+		if (stat(dir, &s) < 0 || !S_ISDIR(s.st_mode))
+			return berr_set(err, ENOENT, "image %s: layer %s is missing from the store "
+					"(load the image again)", info->ref ? info->ref : info->digest,
+					c->layers[i].diff_id);
+	}
+	return 0;
+}
+
 static int image_layer_dirs(struct store *st, const struct image_info *info,
 			    struct layer_dirs *out, struct berr *err)
 {
 	struct store_content c = { 0 };
-	int r = 0;
+	int r;
 
 	if (store_content_read(st, info->digest, &c, err) < 0)
 		return -1;
-	out->dirs = calloc(c.nlayers ? c.nlayers : 1, sizeof(*out->dirs));
-	if (!out->dirs)
-		r = berr_set(err, ENOMEM, "out of memory");
-	for (size_t i = 0; r == 0 && i < c.nlayers; i++) {
-		struct stat s;
-		char *dir = store_layer_path(st, c.layers[i].diff_id, err);
-
-		if (!dir) {
-			r = -1;
-			break;
-		}
-		out->dirs[out->count++] = dir;
-		if (stat(dir, &s) < 0 || !S_ISDIR(s.st_mode))
-			r = berr_set(err, ENOENT, "image %s: layer %s is missing from the store "
-				     "(load the image again)", info->ref ? info->ref : info->digest,
-				     c.layers[i].diff_id);
-	}
+	r = layer_dirs_fill(st, info, &c, out, err);
 	store_content_free(&c);
 	return r;
 }

@@ -230,18 +230,14 @@ static int copy_entry(int src_dir, int dst_dir, const char *name, const char *di
 /* rel: src_dir's path in its layer, for messages. */
 static int copy_tree(int src_dir, int dst_dir, const char *rel, struct berr *err)
 {
-	int fd = dup(src_dir);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *d = fs_opendir_at(src_dir, ".");
 	struct dirent *de;
 	int r = 0;
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (!d)
 		return berr_sys(err, "%s: read directory", *rel ? rel : ".");
-	}
 	while (r == 0 && (errno = 0, de = readdir(d))) {
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
 			r = copy_entry(src_dir, dst_dir, de->d_name, rel, err);
 	}
 	if (r == 0 && errno)

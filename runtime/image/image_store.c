@@ -133,7 +133,7 @@ static int image_from_json(const cJSON *j, struct store_image *img, struct berr 
 		return -1;
 	if (!cJSON_IsString(arch) || strlen(arch->valuestring) >= sizeof(img->arch))
 		return berr_set(err, 0, "image %s: arch is missing", img->digest);
-	strcpy(img->arch, arch->valuestring);
+	snprintf(img->arch, sizeof(img->arch), "%s", arch->valuestring);
 	img->size = cJSON_IsNumber(size) && size->valuedouble > 0 ? (uint64_t)size->valuedouble : 0;
 	img->created = opt_string(json_get(j, "created"), err, &failed);
 	img->loaded = opt_string(json_get(j, "loaded"), err, &failed);

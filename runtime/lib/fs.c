@@ -127,3 +127,20 @@ bool fs_exists(const char *path)
 {
 	return access(path, F_OK) == 0;
 }
+
+DIR *fs_opendir_at(int dir_fd, const char *name)
+{
+	int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+	int saved;
+
+	if (fd < 0)
+		return NULL;
+	d = fdopendir(fd);
+	if (d)
+		return d;
+	saved = errno; /* the caller reports fdopendir's error, not close's */
+	close(fd);
+	errno = saved;
+	return NULL;
+}

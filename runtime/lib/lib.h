@@ -3,6 +3,7 @@
 #ifndef BERTH_LIB_H
 #define BERTH_LIB_H
 
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -83,6 +84,9 @@ char *fs_read_file(const char *path, size_t max_bytes, size_t *len, struct berr 
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct berr *err);
 int fs_mkdir_p(const char *path, mode_t mode, struct berr *err);
 bool fs_exists(const char *path);
+/* A directory stream of name under dir_fd, on an fd of its own that
+ * closedir closes; NULL with errno set. */
+DIR *fs_opendir_at(int dir_fd, const char *name);
 
 /* ---- JSON ------------------------------------------------------------- */
 

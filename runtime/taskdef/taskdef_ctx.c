@@ -10,16 +10,19 @@ static void add_line(struct td_ctx *ctx, char ***lines, size_t *count, const cha
 	_cleanup_free_ char *msg = NULL;
 	char **grown;
 	char *line = NULL;
+	int n;
 
 	if (vasprintf(&msg, fmt, ap) < 0) {
 		msg = NULL;
 		ctx->oom = true;
 		return;
 	}
-	if (path[0] && asprintf(&line, "%s: %s%s: %s", ctx->source, ctx->prefix, path, msg) < 0)
-		line = NULL;
-	else if (!path[0] && asprintf(&line, "%s: %s", ctx->source, msg) < 0)
-		line = NULL;
+	if (path[0])
+		n = asprintf(&line, "%s: %s%s: %s", ctx->source, ctx->prefix, path, msg);
+	else
+		n = asprintf(&line, "%s: %s", ctx->source, msg);
+	if (n < 0)
+		line = NULL; /* asprintf leaves it undefined on failure */
 	grown = line ? realloc(*lines, (*count + 1) * sizeof(**lines)) : NULL;
 	if (!grown) {
 		free(line);

@@ -167,21 +167,35 @@ static void walk_graph(struct td_ctx *ctx, bool **usable)
 			visit(&w, ci);
 }
 
+/* Fills usable[ci] (left NULL for a container without dependsOn); false
+ * when out of memory. */
+static bool check_container(struct td_ctx *ctx, bool **usable, size_t ci)
+{
+	const struct container_def *c = &ctx->td->containers[ci];
+
+	if (c->depends_on_count == 0)
+		return true;
+	usable[ci] = td_calloc(ctx, c->depends_on_count, sizeof(**usable));
+	if (!usable[ci])
+		return false;
+	for (size_t di = 0; di < c->depends_on_count; di++)
+		usable[ci][di] = check_dependency(ctx, ci, di);
+	return true;
+}
+
 void td_check_dependencies(struct td_ctx *ctx)
 {
 	struct task_def *td = ctx->td;
 	bool **usable = td_calloc(ctx, td->container_count, sizeof(*usable));
+	bool complete = true;
 
 	if (!usable)
 		return;
-	for (size_t ci = 0; ci < td->container_count; ci++) {
-		const struct container_def *c = &td->containers[ci];
-
-		usable[ci] = td_calloc(ctx, c->depends_on_count, sizeof(**usable));
-		for (size_t di = 0; di < c->depends_on_count && usable[ci]; di++)
-			usable[ci][di] = check_dependency(ctx, ci, di);
-	}
-	if (!ctx->oom)
+	for (size_t ci = 0; complete && ci < td->container_count; ci++)
+		complete = check_container(ctx, usable, ci);
+	/* The walk needs every container's flags, and the names that running
+	 * out of memory earlier may have left NULL. */
+	if (complete && !ctx->oom)
 		walk_graph(ctx, usable);
 	for (size_t ci = 0; ci < td->container_count; ci++)
 		free(usable[ci]);
