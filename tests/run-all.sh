@@ -1,5 +1,5 @@
 #!/bin/sh
-# make test: unit tests (plain and ASan+UBSan), host integration tests, the
+# make test: cppcheck and clang-tidy, unit tests (plain and ASan+UBSan), host integration tests, the
 # same integration tests inside the emulated arm64 board; then one line
 # summing them all. Each stage's own output is shown as it runs.
 set -u
@@ -38,6 +38,7 @@ stage() {
 	[ "$f" = 0 ] || bad="$bad $name"
 }
 
+stage lint make --no-print-directory lint
 stage unit make --no-print-directory unit
 stage sanitize make --no-print-directory sanitize
 stage images sh -c 'make --no-print-directory images && sh rootfs/check.sh build/images'
