@@ -13,6 +13,8 @@
 #   BERTH_BIN=FILE       the arm64 berth to put in (default build/arm64/berth)
 #   BERTH_VM_CMD='...'   test mode runs this sh command instead of the suite,
 #                        e.g. BERTH_VM_CMD='berth --version' make qemu-test
+#   BERTH_VM_DIR=DIR     copied into the VM as /vm, for BERTH_VM_CMD's scripts
+#                        and tools (make qemu-bench: bench/qemu.sh)
 #
 # Test mode prints the suite's per-test lines, then its summary line
 # "N passed, N failed[, N skipped]" last; it exits non-zero when the VM did
@@ -93,7 +95,7 @@ copy_tools() { # DEST
 }
 
 build_initrd() {
-	d=$q/initrd.d
+	d=$work/initrd.d
 	rm -rf "$d"
 	mkdir -p "$d/bin" "$d/sbin" "$d/etc/berth-vm" "$d/usr/bin" "$d/root" "$d/tmp" \
 		"$d/images/arm64" "$d/tests"
@@ -113,6 +115,7 @@ build_initrd() {
 	echo berth-vm >"$d/etc/hostname"
 	printf '127.0.0.1\tlocalhost berth-vm\n::1\tlocalhost\n' >"$d/etc/hosts"
 	[ -z "${BERTH_VM_CMD:-}" ] || printf '%s\n' "$BERTH_VM_CMD" >"$d/etc/berth-vm/cmd"
+	[ -z "${BERTH_VM_DIR:-}" ] || cp -a "$BERTH_VM_DIR" "$d/vm"
 	# The tests (sh, task definitions, data), the static arm64 unit test
 	# binaries (make ARCH=arm64 unit-bins), examples.
 	(cd "$root/tests" && tar --exclude=./unit -cf - .) | tar -xf - -C "$d/tests"
@@ -126,8 +129,7 @@ build_initrd() {
 	cp "$images/busybox-multi.oci.tar" "$d/images/"
 	copy_modules "$d"
 	copy_tools "$d"
-	(cd "$d" && find . | sort | busybox cpio -o -H newc 2>/dev/null) | gzip -1 >"$q/initrd.gz.tmp"
-	mv "$q/initrd.gz.tmp" "$q/initrd.gz"
+	(cd "$d" && find . | sort | busybox cpio -o -H newc 2>/dev/null) | gzip -1 >"$work/initrd.gz"
 	rm -rf "$d"
 }
 
@@ -135,7 +137,7 @@ build_initrd() {
 
 qemu_args() { # MODE
 	echo "-M virt -cpu cortex-a72 -smp ${QEMU_SMP:-2} -m ${QEMU_MEM:-1024} -nographic -no-reboot -nic none"
-	echo "-kernel $(ls "$q"/kernel/boot/vmlinuz-*) -initrd $q/initrd.gz"
+	echo "-kernel $(ls "$q"/kernel/boot/vmlinuz-*) -initrd $work/initrd.gz"
 }
 
 # Prints the suite's lines from the serial log, then its summary: the only
@@ -175,18 +177,27 @@ main() {
 	sh "$root/board/deps.sh" qemu busybox="$root/build" kernel="$q" vmtools="$q"
 	[ -f "$berth" ] || die "$berth is missing: run make ARCH=arm64 first"
 	[ -f "$images/busybox-multi.oci.tar" ] || die "$images is missing: run make ARCH=arm64 images first"
+	# Each run works in its own folder, so runs side by side do not mix their
+	# initramfs or serial log; build/qemu/serial.log is the last run's.
+	work=$(mktemp -d "$q/run.XXXXXX")
+	trap 'rm -rf "$work"' EXIT
 	build_initrd
-	[ "$mode" = initrd ] && return 0
+	if [ "$mode" = initrd ]; then
+		cp "$work/initrd.gz" "$q/initrd.gz"
+		return 0
+	fi
 	# shellcheck disable=SC2046
 	if [ "$mode" = shell ]; then
-		exec qemu-system-aarch64 $(qemu_args) -append "console=ttyAMA0 quiet panic=-1 berth.mode=shell"
+		qemu-system-aarch64 $(qemu_args) -append "console=ttyAMA0 quiet panic=-1 berth.mode=shell"
+		return
 	fi
 	start=$(date +%s)
 	rc=0
 	# shellcheck disable=SC2046
 	timeout -k 10 "${QEMU_TIMEOUT:-900}" qemu-system-aarch64 $(qemu_args) \
 		-append "console=ttyAMA0 quiet panic=-1 berth.mode=test" \
-		</dev/null >"$q/serial.log" 2>&1 || rc=$?
+		</dev/null >"$work/serial.log" 2>&1 || rc=$?
+	cp "$work/serial.log" "$q/serial.log"
 	report "$q/serial.log" "$rc" $(($(date +%s) - start))
 }
 
